@@ -1,0 +1,1 @@
+"""Billing database: models, engine and session handling, migrations."""

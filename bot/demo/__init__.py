@@ -1,0 +1,1 @@
+"""Deterministic demo billing data for the bundled sample company."""
