@@ -24,18 +24,19 @@ def _failures(tracker: Tracker) -> int:
 
 
 def _failure_events(dispatcher: CollectingDispatcher, tracker: Tracker, message: str) -> Dict[Text, Any]:
-    """Count one failure; on the last one lock lookups and stop the form."""
+    """Count one failure. The last one locks lookups and ends the form; action_report_balance then says so."""
     failures = _failures(tracker) + 1
     if failures >= MAX_FAILURES:
-        dispatcher.utter_message(
-            text=(
-                "验证未通过的次数过多，为保护账户安全，本次对话中已暂停户号查询。"
-                f"请携带身份证到营业厅办理，或拨打服务热线 {policy().company.hotline}。"
-            )
-        )
         return {"verification_failures": float(failures), "lookup_locked": True, "account_number": None, "phone_last4": None}
     dispatcher.utter_message(text=f"{message}（还可尝试{MAX_FAILURES - failures}次）")
     return {"verification_failures": float(failures)}
+
+
+def locked_message() -> str:
+    return (
+        "验证未通过的次数过多，为保护账户安全，本次对话中已暂停户号查询。"
+        f"请携带身份证到营业厅办理，或拨打服务热线 {policy().company.hotline}。"
+    )
 
 
 class ValidateAccountLookupForm(FormValidationAction):
@@ -72,7 +73,7 @@ class ValidateAccountLookupForm(FormValidationAction):
                     f"或拨打服务热线 {policy().company.hotline}。"
                 )
             )
-            return {"account_number": None, "lookup_locked": True}
+            return {"account_number": None, "requested_slot": None}
         return {"account_number": account_no}
 
     async def validate_phone_last4(
@@ -105,8 +106,11 @@ class ActionReportBalance(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         account_no: Optional[str] = tracker.get_slot("verified_account")
+        if tracker.get_slot("lookup_locked"):
+            dispatcher.utter_message(text=locked_message())
+            return []
         if not account_no:
-            # Locked, or the form ended without verification (its messages already said why).
+            # The form ended without verification; its own messages already said why.
             return []
         try:
             report = await call_service(accounts.balance, engine(), policy(), account_no, today(), request_context(tracker))

@@ -5,7 +5,8 @@ import datetime as dt
 import os
 
 from bot.db.session import make_engine
-from bot.demo.generator import DEFAULT_SEED, database_is_empty, generate
+from bot.demo.generator import DEFAULT_SEED, account_no_for, database_is_empty, generate
+from bot.demo.scenarios import NAMED_SCENARIOS
 from bot.policy import default_policy
 from bot.settings import VAR_DIR, Settings
 
@@ -19,6 +20,8 @@ def register(subparsers) -> None:
     load.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="today's date for the data (YYYY-MM-DD)")
     load.add_argument("--if-empty", action="store_true", help="do nothing when the database already has accounts")
     load.set_defaults(func=_load)
+    show = sub.add_parser("accounts", help="list the demo accounts of each named scenario (demo data only)")
+    show.set_defaults(func=_accounts)
 
 
 def _load(args) -> int:
@@ -37,4 +40,30 @@ def _load(args) -> int:
     )
     for table, count in report.rows.items():
         print(f"  {table:20s} {count:>10d}")
+    return 0
+
+
+def _accounts(args) -> int:
+    """For trying the assistant out: which demo 户号 shows which case, and the phone digits that verify it.
+    Demo data is made up; never point this at a real ledger."""
+    from sqlalchemy import select
+
+    from bot.db.models import Account, Customer
+    from bot.db.session import open_session
+
+    engine = make_engine(Settings.from_env().database_url)
+    numbers = [account_no_for(i) for i in range(len(NAMED_SCENARIOS))]
+    with open_session(engine) as session:
+        phones = dict(
+            session.execute(
+                select(Account.account_no, Customer.phone)
+                .join(Customer, Account.customer_id == Customer.id)
+                .where(Account.account_no.in_(numbers))
+            ).all()
+        )
+    print("户号        手机后4位  场景")
+    for number, scenario in zip(numbers, NAMED_SCENARIOS):
+        phone = phones.get(number)
+        last4 = phone[-4:] if phone and len(phone) == 11 else "—"
+        print(f"{number}  {last4:8s}  {scenario.code}: {scenario.description}")
     return 0

@@ -69,8 +69,8 @@ NAMED_SCENARIOS: Tuple[Scenario, ...] = (
         seasons=_seasons(ON_TIME, SeasonCase(payment=UNPAID), SeasonCase(payment=UNPAID)),
     ),
     Scenario(
-        "late_fee_capped",
-        "两季前起一直未缴，历史欠费",
+        "arrears_two_seasons",
+        "两季前起一直未缴：两个往季欠费都在计滞纳金",
         Decimal("64.00"),
         seasons=_seasons(SeasonCase(payment=UNPAID), SeasonCase(payment=UNPAID), SeasonCase(payment=UNPAID)),
     ),

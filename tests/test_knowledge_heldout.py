@@ -1,0 +1,52 @@
+"""The held-out questions (tests/data/heldout_questions.yml) used to evaluate the FAQ classifier."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.knowledge.loader import load_knowledge_base
+from bot.knowledge.models import normalize_text
+from bot.settings import KNOWLEDGE_DIR
+
+HELDOUT = Path(__file__).parent / "data" / "heldout_questions.yml"
+
+
+@pytest.fixture(scope="module")
+def questions():
+    data = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
+    assert set(data) == {"questions"}
+    return data["questions"]
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge_base(KNOWLEDGE_DIR)
+
+
+def test_size_and_balance(questions, kb):
+    assert len(questions) >= 170
+    counts = Counter(q["expected"] for q in questions)
+    assert counts["out_of_scope"] >= 35
+    assert all(set(q) == {"text", "expected"} and q["text"].strip() for q in questions)
+    # every topic is asked at least once, so a topic the classifier never finds shows up in the evaluation
+    assert set(kb.topics_by_id) <= set(counts)
+
+
+def test_every_expected_topic_exists(questions, kb):
+    unknown = {q["expected"] for q in questions} - set(kb.topics_by_id) - {"out_of_scope"}
+    assert unknown == set()
+
+
+def test_no_verbatim_overlap_with_training(questions, kb):
+    training = {normalize_text(t) for topic in kb.topics for t in topic.training_examples}
+    training |= {normalize_text(t) for t in kb.out_of_scope}
+    overlap = [q["text"] for q in questions if normalize_text(q["text"]) in training]
+    assert overlap == []
+
+
+def test_no_duplicate_heldout_questions(questions):
+    counts = Counter(normalize_text(q["text"]) for q in questions)
+    assert [text for text, n in counts.items() if n > 1] == []
