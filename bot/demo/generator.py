@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Dict, Iterator, List, Optional
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
 from bot import billing
@@ -330,6 +330,20 @@ def database_is_empty(engine: Engine) -> bool:
         return conn.execute(select(func.count()).select_from(m.Account)).scalar_one() == 0
 
 
+def _advance_sequences(conn) -> None:
+    """Rows were inserted with explicit ids; PostgreSQL's id sequences must move past them, or the next
+    ordinary insert (a ticket, a suspension request) collides. SQLite needs nothing: it uses max(rowid) + 1."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in [m.HeatingSeason.__table__] + [model.__table__ for _, model in TABLE_ORDER]:
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+            )
+        )
+
+
 def generate(engine: Engine, policy: Policy, accounts: int, seed: int = DEFAULT_SEED, as_of: Optional[dt.date] = None) -> GenerationReport:
     """Fill an empty, migrated database. Raises if it already holds accounts."""
     as_of = as_of or dt.datetime.now(TIMEZONE).date()
@@ -346,5 +360,6 @@ def generate(engine: Engine, policy: Policy, accounts: int, seed: int = DEFAULT_
                 if batch:
                     conn.execute(insert(model.__table__), batch)
                     report.rows[table] = report.rows.get(table, 0) + len(batch)
+        _advance_sequences(conn)
     report.seconds = time.perf_counter() - started
     return report
