@@ -2,4 +2,4 @@
 
 `rasa run actions` imports this package; each module registers its actions by defining Action classes.
 """
-from actions import account_lookup, common  # noqa: F401  (imported for registration)
+from actions import account_lookup, applications, common, estimate, handoff, knowledge, statements, tickets  # noqa: F401  (imported for registration)

@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "bot.policy_cli",
     "bot.knowledge.cli",
     "bot.training",
+    "bot.staff_cli",
 )
 
 

@@ -56,3 +56,34 @@ prepare_assistant() {
   python -m bot kb build
   python -m bot train --if-needed
 }
+
+widget_sources_hash() {
+  # Everything the bundle is built from: the locked dependencies, the build script and the widget's sources.
+  (cd web && sha256sum package.json package-lock.json build.mjs $(find src -type f | sort)) | sha256sum | cut -d' ' -f1
+}
+
+ensure_widget() {
+  # Build the web chat widget (web/dist/widget.js, served at /webchat/widget.js) with npm: `npm ci` only when
+  # package-lock.json changed, the build only when its inputs changed. Without npm the assistant still runs,
+  # just without the widget, unless WIDGET_REQUIRED=1.
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "==> npm not found: the web chat widget is not built (install Node.js 18+ to get it)" >&2
+    [ "${WIDGET_REQUIRED:-0}" = 1 ] && exit 1
+    return 0
+  fi
+  local want have
+  want="$(sha256sum web/package-lock.json | cut -d' ' -f1)"
+  have="$(cat web/node_modules/.package-lock.sha256 2>/dev/null || true)"
+  if [ "$want" != "$have" ] || [ ! -d web/node_modules ]; then
+    echo "==> installing the web widget's npm packages (web/package-lock.json)"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > web/node_modules/.package-lock.sha256
+  fi
+  want="$(widget_sources_hash)"
+  have="$(cat web/dist/.sources.sha256 2>/dev/null || true)"
+  if [ "$want" != "$have" ] || [ ! -f web/dist/widget.js ]; then
+    echo "==> building the web chat widget (web/dist/widget.js)"
+    (cd web && npm run --silent build)
+    echo "$want" > web/dist/.sources.sha256
+  fi
+}

@@ -121,10 +121,10 @@ def test_third_failure_locks_and_the_report_says_so(demo_engine):
     assert "暂停" in report and "96069" in report
 
 
-def test_account_without_a_valid_phone_cannot_be_verified_online(demo_engine):
+def test_account_without_a_valid_phone_is_verified_by_name_only(demo_engine):
     slots, text = _validate({}, {"account_number": MISSING_PHONE})
-    assert slots["account_number"] is None and slots["requested_slot"] is None
-    assert "营业厅" in text
+    assert slots["account_number"] == MISSING_PHONE and slots["lookup_by"] == "name_only"
+    assert "姓名" in text and "营业厅" in text  # and where to register a phone
 
 
 def test_verified_caller_is_not_asked_again(demo_engine):

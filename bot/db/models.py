@@ -321,3 +321,48 @@ class AuditEntry(Base):
     action = Column(String(48), nullable=False)  # e.g. lookup, verify_failed, read_balance
     outcome = Column(String(16), nullable=False)  # ok, denied, not_found, error
     detail = Column(Text, nullable=True)  # never holds unmasked personal data
+
+
+class PhoneChangeRequest(Base):
+    """A verified caller's request to correct the registered phone; staff confirm before customers.phone changes."""
+
+    __tablename__ = "phone_change_requests"
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(24), nullable=False, unique=True)
+    account_id = Column(ForeignKey("accounts.id"), nullable=False, index=True)
+    customer_id = Column(ForeignKey("customers.id"), nullable=False)
+    new_phone = Column(String(32), nullable=False)  # staff need the number itself; never shown back unmasked
+    status = Column(String(16), nullable=False, default="pending")
+    conversation_id = Column(String(128), nullable=True)
+    channel = Column(String(32), nullable=True)
+    requested_at = Column(ShanghaiDateTime, nullable=False)
+
+    __table_args__ = (_check_in("status", REQUEST_STATUSES, "ck_phone_change_status"),)
+
+
+HANDOFF_STATUSES = ("waiting", "active", "closed")
+HANDOFF_URGENCIES = ("normal", "high")
+
+
+class Handoff(Base):
+    """A conversation handed to a person: the summary the agent starts from and where it stands."""
+
+    __tablename__ = "handoffs"
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(24), nullable=False, unique=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    status = Column(String(16), nullable=False, default="waiting")
+    reason = Column(String(32), nullable=False)  # requested | misunderstood | complaint
+    urgency = Column(String(16), nullable=False, default="normal")
+    summary = Column(Text, nullable=False)  # JSON: caller, masked account, intents, slots, last turns, open request
+    created_at = Column(ShanghaiDateTime, nullable=False)
+    claimed_by = Column(String(64), nullable=True)
+    claimed_at = Column(ShanghaiDateTime, nullable=True)
+    closed_at = Column(ShanghaiDateTime, nullable=True)
+
+    __table_args__ = (
+        _check_in("status", HANDOFF_STATUSES, "ck_handoffs_status"),
+        _check_in("urgency", HANDOFF_URGENCIES, "ck_handoffs_urgency"),
+        Index("ix_handoffs_status_created", "status", "created_at"),
+    )

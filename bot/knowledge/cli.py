@@ -4,6 +4,8 @@
     python -m bot kb build [--check]    write the generated Rasa files (--check: exit 1 if they are stale)
     python -m bot kb search "问题"       the best passages (articles and topics) with their citations
     python -m bot kb stats              topics, paraphrases, out-of-scope examples, per-file counts
+    python -m bot kb evaluate [--model PATH]   held-out questions through the trained model: top-1 accuracy,
+                                        out-of-scope recall, confusions (exit 1 below --min-accuracy/--min-oos-recall)
 """
 from __future__ import annotations
 
@@ -38,6 +40,13 @@ def register(subparsers) -> None:
     stats = sub.add_parser("stats", help="count topics, paraphrases and examples")
     stats.add_argument("--dir", default=str(KNOWLEDGE_DIR), help="knowledge directory (default: %(default)s)")
     stats.set_defaults(func=_stats)
+
+    evaluate = sub.add_parser("evaluate", help="run the trained model on the held-out questions")
+    evaluate.add_argument("--model", default=None, help="model archive (default: the latest in models/)")
+    evaluate.add_argument("--questions", default=None, help="held-out file (default: tests/data/heldout_questions.yml)")
+    evaluate.add_argument("--min-accuracy", type=float, default=None, help="exit 1 if top-1 accuracy is lower (0–1)")
+    evaluate.add_argument("--min-oos-recall", type=float, default=None, help="exit 1 if OOS recall is lower (0–1)")
+    evaluate.set_defaults(func=_evaluate)
 
 
 def _policy(args):
@@ -117,3 +126,18 @@ def _stats(args) -> int:
         print(f"  {doc.file}: {len(doc.articles)} articles")
     print(f"  {kb.out_of_scope_file}: {len(kb.out_of_scope)} examples")
     return 0
+
+
+def _evaluate(args) -> int:
+    from bot.knowledge.evaluate import HELDOUT_FILE, evaluate, format_report, latest_model, load_questions, model_parser
+
+    model = Path(args.model) if args.model else latest_model()
+    if model is None:
+        print("no trained model in models/: run python -m bot train", file=sys.stderr)
+        return 1
+    questions = load_questions(Path(args.questions) if args.questions else HELDOUT_FILE)
+    result = evaluate(model_parser(model), questions)
+    print(format_report(result, model))
+    failed = (args.min_accuracy is not None and result.top1_accuracy < args.min_accuracy) or (
+        args.min_oos_recall is not None and result.oos_recall < args.min_oos_recall)
+    return 1 if failed else 0
