@@ -201,6 +201,35 @@ class VerifiedFormValidation(FormValidationAction):
         return {"phone_last4": None, **events}
 
 
+class ActionAskAccountNumber(Action):
+    """Ask which account. On the phone, the calling number (ANI, from the IVR's metadata) pre-selects the homes
+    registered to it, offered as numbered choices; the caller must still verify by the holder's full name, since
+    a calling number proves nothing (lookup_by "phone")."""
+
+    def name(self) -> Text:
+        return "action_ask_account_number"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        caller = accounts.MOBILE_PATTERN.findall(str((tracker.latest_message.get("metadata") or {}).get("caller_number") or ""))
+        if len(caller) == 1 and not tracker.get_slot("caller_accounts_offered") and not tracker.get_slot("account_candidates"):
+            try:
+                found = await call_service(accounts.find_accounts_by_phone, engine(), caller[0], request_context(tracker))
+            except ServiceUnavailable:
+                found = []  # fall back to asking; the lookup by 户号 reports its own failures
+            if found:
+                buttons = [{"title": f"{i}. {c.label}", "payload": str(i)} for i, c in enumerate(found, start=1)]
+                dispatcher.utter_message(
+                    text="您来电的号码登记了以下房屋，请说序号选择；查询其他房屋请说出或按键输入户号。", buttons=buttons
+                )
+                return [
+                    SlotSet("caller_accounts_offered", True),
+                    SlotSet("account_candidates", [c.account_no for c in found]),
+                    SlotSet("lookup_by", "phone"),
+                ]
+        dispatcher.utter_message(response="utter_ask_account_number")
+        return [SlotSet("caller_accounts_offered", True)] if caller else []
+
+
 class ValidateAccountLookupForm(VerifiedFormValidation):
     def name(self) -> Text:
         return "validate_account_lookup_form"

@@ -9,7 +9,7 @@ import yaml
 
 from bot.knowledge.loader import load_knowledge_base
 from bot.knowledge.models import normalize_text
-from bot.settings import KNOWLEDGE_DIR
+from bot.settings import KNOWLEDGE_DIR, PROJECT_DIR
 
 HELDOUT = Path(__file__).parent / "data" / "heldout_questions.yml"
 
@@ -30,7 +30,7 @@ def test_size_and_balance(questions, kb):
     assert len(questions) >= 170
     counts = Counter(q["expected"] for q in questions)
     assert counts["out_of_scope"] >= 35
-    assert all(set(q) == {"text", "expected"} and q["text"].strip() for q in questions)
+    assert all(set(q) <= {"text", "expected", "also"} and q["text"].strip() for q in questions)
     # every topic is asked at least once, so a topic the classifier never finds shows up in the evaluation
     assert set(kb.topics_by_id) <= set(counts)
 
@@ -38,6 +38,16 @@ def test_size_and_balance(questions, kb):
 def test_every_expected_topic_exists(questions, kb):
     unknown = {q["expected"] for q in questions} - set(kb.topics_by_id) - {"out_of_scope"}
     assert unknown == set()
+
+
+def test_alternative_intents_are_self_service_intents_of_the_domain(questions):
+    """`also` may only name dialogue intents that fulfil the request, never another FAQ topic."""
+    intents = set()
+    for path in (PROJECT_DIR / "domain").glob("*.yml"):
+        intents |= {i if isinstance(i, str) else next(iter(i)) for i in yaml.safe_load(path.read_text(encoding="utf-8")).get("intents", [])}
+    named = {a for q in questions for a in q.get("also", [])}
+    assert named <= intents - {"faq", "out_of_scope", "nlu_fallback"}
+    assert all(q["expected"] != "out_of_scope" for q in questions if q.get("also"))
 
 
 def test_no_verbatim_overlap_with_training(questions, kb):

@@ -17,12 +17,12 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.knowledge import evaluate as ev
 from bot.nlu.faq_confidence import FaqConfidenceCheck, weak_match_reason
 
-# Measured with `python -m bot kb evaluate` on 2026-11-27: top-1 89.2 % (149/167) and OOS recall 92.1 % (35/38);
-# a second training of nearly the same data (more self-service examples) reached 83.2 % and 92.1 %: most misses
-# are policy questions DIET sends to the self-service intents (request_payment_plan, file_ticket, ask_estimate …),
-# and that share moves between trainings. The floors sit ~3 points below the lower of the two measurements.
-MIN_TOP1_ACCURACY = 0.80
-MIN_OOS_RECALL = 0.86
+# Measured with `python -m bot kb evaluate` on 2026-11-27 (final data): top-1 95.8 % (160/167, counting the
+# four requests that a self-service dialogue fulfils, listed under `also` in the held-out file) and OOS recall
+# 97.4 % (37/38). Earlier trainings while the self-service intents were being written ranged 83–93 %; the
+# floors sit about 4 points below the final measurement so that a retrain's jitter passes and a real drop fails.
+MIN_TOP1_ACCURACY = 0.92
+MIN_OOS_RECALL = 0.92
 
 
 # --- the weak-match component, no model needed -------------------------------------------------------------
