@@ -7,7 +7,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import policy
 
 # Everything a form collects; a completed verification (verified_account) survives a cancel.
 FORM_INPUT_SLOTS = (

@@ -4,7 +4,6 @@ what is asked again, what is masked, which slots are set, and that every access 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from pathlib import Path
 
 import pytest

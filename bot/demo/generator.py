@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from bot import billing
 from bot.db import models as m
 from bot.demo.names import address_for, person_name
-from bot.demo.scenarios import NAMED_SCENARIOS, PLAN, RANDOM_WEIGHTS, Scenario, SeasonCase
+from bot.demo.scenarios import NAMED_SCENARIOS, RANDOM_WEIGHTS, Scenario, SeasonCase
 from bot.policy import Policy
 from bot.settings import TIMEZONE
 

@@ -17,7 +17,6 @@ knowledge base can be exported and trained. Rules:
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 

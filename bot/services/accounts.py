@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.db.session import open_session
 
-from bot import billing
-from bot.db.models import Account, Bill, Customer, HeatingSeason, Payment, PaymentPlan, Premises
+from bot.db.models import Account, Customer, Premises
 from bot.policy import Policy
 from bot.privacy import mask_account_no, mask_name, mask_phone, valid_mobile
 from bot.services.audit import RequestContext, record
+from bot.services.ledger import SeasonRecord, season_records
 
 ACCOUNT_NO_PATTERN = re.compile(r"(?<!\d)(3\d{9})(?!\d)")
 LAST4_PATTERN = re.compile(r"(?<!\d)(\d{4})(?!\d)")
@@ -68,11 +68,7 @@ class VerificationResult:
     reason: str  # ok | mismatch | no_phone_on_file | not_found
 
 
-@dataclass(frozen=True)
-class SeasonBalance:
-    start_year: int
-    label: str
-    status: "billing.SeasonStatus"
+SeasonBalance = SeasonRecord  # a season with its status and payments (bot.services.ledger)
 
 
 @dataclass(frozen=True)
@@ -255,40 +251,10 @@ def balance(engine: Engine, policy: Policy, account_no: str, as_of: dt.date, con
         if account is None:
             record(session, context, "read_balance", "not_found", detail=f"户号 {mask_account_no(account_no)}")
             return None
-        bills = session.execute(
-            select(Bill, HeatingSeason)
-            .join(HeatingSeason, Bill.season_id == HeatingSeason.id)
-            .where(Bill.account_id == account.id, HeatingSeason.starts_on <= _latest_season_start(policy, as_of))
-            .options(selectinload(Bill.components))
-            .order_by(HeatingSeason.start_year)
-        ).all()
-        if not bills:
+        seasons = season_records(session, policy, account, as_of)
+        if not seasons:
             record(session, context, "read_balance", "no_bill", account.id)
             return None
-        payments = session.execute(
-            select(Payment.season_id, Payment.paid_at, Payment.amount).where(Payment.account_id == account.id)
-        ).all()
-        kept_plan_seasons = set(
-            session.execute(
-                select(PaymentPlan.season_id).where(
-                    PaymentPlan.account_id == account.id, PaymentPlan.status.in_(("active", "kept"))
-                )
-            ).scalars()
-        )
-        seasons: List[SeasonBalance] = []
-        for bill, season in bills:
-            season_payments = [
-                (paid_at.date(), amount) for season_id, paid_at, amount in payments
-                if season_id == season.id and paid_at.date() <= as_of
-            ]
-            status = billing.season_status(
-                policy,
-                _bill_from_row(bill, season),
-                season_payments,
-                as_of,
-                plan_kept=season.id in kept_plan_seasons,
-            )
-            seasons.append(SeasonBalance(season.start_year, season.label, status))
         record(session, context, "read_balance", "ok", account.id)
         current = seasons[-1]
         arrears = tuple(s for s in seasons[:-1] if s.status.total_due > 0)
@@ -303,16 +269,3 @@ def balance(engine: Engine, policy: Policy, account_no: str, as_of: dt.date, con
             arrears=arrears,
             total_due=current.status.total_due + sum((s.status.total_due for s in arrears), Decimal("0")),
         )
-
-
-def _latest_season_start(policy: Policy, as_of: dt.date) -> dt.date:
-    """Seasons after the current one are not shown yet."""
-    return policy.season_bounds(policy.current_season_year(as_of))[0]
-
-
-def _bill_from_row(bill: Bill, season: HeatingSeason) -> "billing.SeasonBill":
-    lines = tuple(
-        billing.BillLine(code=c.code, label=c.label, quantity=c.quantity, unit_price=c.unit_price, amount=c.amount)
-        for c in bill.components
-    )
-    return billing.SeasonBill(start_year=season.start_year, basis=bill.basis, lines=lines, total=bill.amount)

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from bot import billing
 from bot.billing.money import ZERO
 from bot.db.models import (
-    Account,
     Bill,
     HeatingSeason,
     PaymentPlan,
@@ -32,7 +31,7 @@ from bot.policy import Policy
 from bot.privacy import mask_account_no, mask_phone, valid_mobile
 from bot.services.accounts import _load_account
 from bot.services.audit import RequestContext, record
-from bot.services.statements import _seasons
+from bot.services.ledger import season_records
 
 
 def new_reference(prefix: str, now: dt.datetime) -> str:
@@ -174,7 +173,7 @@ def request_payment_plan(
         if group_or_reason not in allowed:
             record(session, context, "request_payment_plan", "denied", account.id, detail=f"{kind}: {group_or_reason}")
             return PlanOutcome("not_eligible", kind)
-        seasons = _seasons(session, policy, account, today)
+        seasons = season_records(session, policy, account, today)
         if not seasons or seasons[-1].status.total_due <= 0:
             record(session, context, "request_payment_plan", "nothing_due", account.id, detail=kind)
             return PlanOutcome("nothing_due", kind)

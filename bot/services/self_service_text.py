@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import List, Optional
+from typing import Optional
 
 from bot import billing
 from bot.billing.money import percent, plain, yuan

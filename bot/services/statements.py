@@ -8,79 +8,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import List, Optional, Tuple
+from typing import Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, selectinload
 
 from bot import billing
 from bot.billing.money import ZERO
-from bot.db.models import Account, Bill, HeatingSeason, Payment, PaymentPlan
+from bot.db.models import HeatingSeason, PaymentPlan
 from bot.db.session import open_session
 from bot.policy import Policy
 from bot.privacy import mask_account_no
-from bot.services.accounts import _bill_from_row, _latest_season_start, _load_account
+from bot.services.accounts import _load_account
+from bot.services.ledger import CHANNEL_WORDS, PaymentRecord, SeasonRecord, season_records  # noqa: F401 (re-exported)
 from bot.services.audit import RequestContext, record
-
-CHANNEL_WORDS = {
-    "wechat": "微信",
-    "alipay": "支付宝",
-    "app": "公司App",
-    "bank": "银行柜台",
-    "counter": "营业厅",
-    "auto_debit": "无感缴费（自动扣款）",
-}
-
-
-@dataclass(frozen=True)
-class PaymentRecord:
-    paid_on: dt.date
-    amount: Decimal
-    channel: str  # 中文
-    note: Optional[str]  # e.g. 子女代缴
-
-
-@dataclass(frozen=True)
-class SeasonRecord:
-    start_year: int
-    label: str
-    status: "billing.SeasonStatus"
-    payments: Tuple[PaymentRecord, ...]
-
-
-def _seasons(session: Session, policy: Policy, account: Account, as_of: dt.date) -> List[SeasonRecord]:
-    """Every billed season up to the current one, oldest first, as of `as_of`."""
-    rows = session.execute(
-        select(Bill, HeatingSeason)
-        .join(HeatingSeason, Bill.season_id == HeatingSeason.id)
-        .where(Bill.account_id == account.id, HeatingSeason.starts_on <= _latest_season_start(policy, as_of))
-        .options(selectinload(Bill.components))
-        .order_by(HeatingSeason.start_year)
-    ).all()
-    payments = session.execute(
-        select(Payment).where(Payment.account_id == account.id).order_by(Payment.paid_at)
-    ).scalars().all()
-    kept = set(
-        session.execute(
-            select(PaymentPlan.season_id).where(
-                PaymentPlan.account_id == account.id, PaymentPlan.status.in_(("active", "kept"))
-            )
-        ).scalars()
-    )
-    result = []
-    for bill, season in rows:
-        paid = [p for p in payments if p.season_id == season.id and p.paid_at.date() <= as_of]
-        status = billing.season_status(
-            policy, _bill_from_row(bill, season), [(p.paid_at.date(), p.amount) for p in paid], as_of,
-            plan_kept=season.id in kept,
-        )
-        records = tuple(
-            PaymentRecord(p.paid_at.date(), p.amount, CHANNEL_WORDS.get(p.channel, p.channel), p.payer_note) for p in paid
-        )
-        result.append(SeasonRecord(season.start_year, season.label, status, records))
-    return result
-
 
 @dataclass(frozen=True)
 class PaymentHistory:
@@ -97,7 +38,7 @@ def payment_history(
         if account is None:
             record(session, context, "read_payment_history", "not_found", detail=f"户号 {mask_account_no(account_no)}")
             return None
-        seasons = _seasons(session, policy, account, as_of)
+        seasons = season_records(session, policy, account, as_of)
         record(session, context, "read_payment_history", "ok" if seasons else "no_bill", account.id)
         if not seasons:
             return None
@@ -119,7 +60,7 @@ def bill_change(engine: Engine, policy: Policy, account_no: str, as_of: dt.date,
         if account is None:
             record(session, context, "read_bill_change", "not_found", detail=f"户号 {mask_account_no(account_no)}")
             return None
-        seasons = _seasons(session, policy, account, as_of)
+        seasons = season_records(session, policy, account, as_of)
         record(session, context, "read_bill_change", "ok" if len(seasons) >= 2 else "no_bill", account.id)
         if len(seasons) < 2:
             return None
@@ -167,7 +108,7 @@ def pay_on_date(
             ).scalars()
         )
         # Seasons as known today (payments made so far); the bill of a season not yet current is not included.
-        seasons = _seasons(session, policy, account, today)
+        seasons = season_records(session, policy, account, today)
         record(session, context, "read_late_fee_quote", "ok" if seasons else "no_bill", account.id,
                detail=f"缴费日 {paid_on.isoformat()}")
         if not seasons:
