@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,8 @@ from wechatpy.utils import WeChatSigner
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
+from tests.e2e.servers import free_port, wait_until_ready  # noqa: E402  (needs the project on sys.path)
+
 BENCH_SECRETS = {
     "WECHAT_TOKEN": "bench-wechat-token",
     "WECHAT_APP_ID": "wxbench00000000000",
@@ -45,26 +46,6 @@ BENCH_SECRETS = {
 }
 QUESTION = "为什么暖气费要按面积收"
 ACCOUNT = "3100000002"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(url: str, process: subprocess.Popen, log: Path, seconds: float = 240) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log.read_text()[-2000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"{url} not ready after {seconds}s")
 
 
 def start_servers(work: Path) -> tuple[str, str, List[subprocess.Popen]]:
@@ -83,7 +64,7 @@ def start_servers(work: Path) -> tuple[str, str, List[subprocess.Popen]]:
     database = f"sqlite:///{work / 'billing.db'}"
     migrate.upgrade(database)
     generate(make_engine(database), default_policy(), accounts=60, as_of=dt.date(2026, 11, 26))
-    action_port, rasa_port = _free_port(), _free_port()
+    action_port, rasa_port = free_port(), free_port()
     endpoints = work / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
     env = dict(os.environ, DATABASE_URL=database, BOT_TODAY="2026-11-26", PYTHONPATH=str(PROJECT_DIR),
@@ -100,7 +81,7 @@ def start_servers(work: Path) -> tuple[str, str, List[subprocess.Popen]]:
         process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log.open("w"),
                                    stderr=subprocess.STDOUT, start_new_session=True)
         processes.append(process)
-        _wait(health, process, log)
+        wait_until_ready(health, process, log, 240)
     os.environ.update(BENCH_SECRETS, DATABASE_URL=database)
     return f"http://127.0.0.1:{rasa_port}", database, processes
 

@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
-import requests
 
 from bot.db import migrate
 from bot.db.session import make_engine
@@ -24,6 +20,7 @@ from bot.services.staff_auth import hash_password
 from bot.settings import PROJECT_DIR
 from bot.training import latest_model
 from tests.conftest import AS_OF
+from tests.e2e.servers import free_port, wait_until_ready
 
 STARTUP_SECONDS = 180
 # The staff console's sign-in for the servers under test (test-only values, passed through the environment).
@@ -37,26 +34,6 @@ IVR_TOKEN = "e2e-ivr-token"
 # A second WeChat channel at /webhooks/wechat_slow/ whose reply budget is 0 s, so every answer takes the
 # customer-service message path (see tests/e2e/test_wechat.py).
 EXTRA_CHANNELS = "\ntests.e2e.test_wechat.ImpatientWeChatInput:\n  reply_budget_seconds: 0\n"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"server at {url} not ready after {STARTUP_SECONDS}s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +59,7 @@ def servers(tmp_path_factory, e2e_database, wechat_api):
     if model is None:
         pytest.skip("no trained model in models/ (scripts/test.sh trains one)")
     work = tmp_path_factory.mktemp("servers")
-    action_port, rasa_port = _free_port(), _free_port()
+    action_port, rasa_port = free_port(), free_port()
     endpoints = work / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
     env = dict(
@@ -118,7 +95,7 @@ def servers(tmp_path_factory, e2e_database, wechat_api):
             process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
                                        start_new_session=True)
             processes.append(process)
-            _wait_for(health, process, log)
+            wait_until_ready(health, process, log, STARTUP_SECONDS)
         yield {"rasa": f"http://127.0.0.1:{rasa_port}", "actions": f"http://127.0.0.1:{action_port}"}
     finally:
         for process in processes:
