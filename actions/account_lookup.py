@@ -23,10 +23,12 @@ from rasa_sdk.types import DomainDict
 from actions.runtime import ServiceUnavailable, apologise, call_service, engine, policy, request_context, today
 from bot.services import accounts
 from bot.services.balance_text import balance_message
+from bot.understanding import canonical_text
 
 MAX_FAILURES = 3
 VERIFICATION_SLOTS = ("account_number", "phone_last4")
-_CHOICE = re.compile(r"^\s*(?:第\s*)?([1-9一二三四五六七八九])\s*(?:个|套|处|户|号房)?\s*$")
+_CHOICE = re.compile(
+    r"^\s*(?:我?(?:选|要|是|就|查)?\s*)(?:第\s*)?([1-9一二三四五六七八九])\s*(?:个|套|处|户|号房|号|项)?(?:吧|的)?\s*$")
 _CN = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NAME_PREFIX = re.compile(r"^(?:户主|我|本人|登记人)?(?:的)?(?:姓名|名字)?(?:是|叫|为|：|:)?\s*")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,6}$")
@@ -107,10 +109,23 @@ class VerifiedFormValidation(FormValidationAction):
             return [s for s in domain_slots if s not in VERIFICATION_SLOTS]
         return domain_slots
 
+    async def extract_account_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        # "我手机号159…查下我家交费没有", "幸福里1号楼1单元201的暖气费交了吗": a phone number or an address said
+        # with the request is where the lookup starts (a 户号 fills the slot through its entity).
+        if tracker.get_slot("account_number") or tracker.get_slot("requested_slot") == "account_number":
+            return {}
+        values = ((tracker.latest_message or {}).get("understanding") or {}).get("values") or {}
+        for kind in ("phone_number", "address"):
+            if values.get(kind):
+                return {"account_number": str(values[kind])}
+        return {}
+
     async def validate_account_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        text = str(value or "")
+        text = canonical_text(str(value or ""))
         candidates: List[str] = tracker.get_slot("account_candidates") or []
         if candidates:
             picked = _choice(text, len(candidates))
@@ -173,7 +188,7 @@ class VerifiedFormValidation(FormValidationAction):
     async def validate_phone_last4(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        text = str(value or "")
+        text = canonical_text(str(value or ""))
         method = tracker.get_slot("lookup_by")
         account_no = tracker.get_slot("account_number")
         name = parse_name(text)

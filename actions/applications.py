@@ -2,7 +2,6 @@
 recorded as pending with a reference number; staff decide."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -11,16 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.account_lookup import VerifiedFormValidation, latest_intent, verified_account
-from actions.runtime import ServiceUnavailable, apologise, call_service, engine, policy, request_context, today
+from actions.runtime import ServiceUnavailable, apologise, call_service, engine, now, policy, request_context, today
 from bot.services import accounts, requests
+from bot.understanding import canonical_text
 from bot.services.self_service_text import phone_change_message, plan_message, suspension_message
-from bot.settings import TIMEZONE
-
-
-def now() -> dt.datetime:
-    """Now in Asia/Shanghai on the (possibly pinned, see BOT_TODAY) date of today()."""
-    moment = dt.datetime.now(TIMEZONE)
-    return dt.datetime.combine(today(), moment.timetz())
 
 
 def parse_plan_kind(text: str) -> Optional[str]:
@@ -61,6 +54,14 @@ class ValidatePaymentPlanForm(VerifiedFormValidation):
                 return {"plan_kind": kind}
         return {}
 
+    async def extract_hardship_reason(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        # "我是低保户，想分期交" / "老伴住院了想缓缴": the group or reason said with the request is not asked again.
+        if tracker.get_slot("hardship_reason") is None and latest_intent(tracker) == "request_payment_plan":
+            reason = parse_hardship(tracker.latest_message.get("text") or "", None)
+            if reason and reason != "其他":
+                return {"hardship_reason": reason}
+        return {}
+
     async def validate_plan_kind(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         kind = value if value in ("installment", "deferral") else parse_plan_kind(str(value or ""))
         if kind is None:
@@ -98,7 +99,7 @@ class ValidatePhoneChangeForm(VerifiedFormValidation):
         return "validate_phone_change_form"
 
     async def validate_new_phone(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        found = accounts.MOBILE_PATTERN.findall(str(value or ""))
+        found = accounts.MOBILE_PATTERN.findall(canonical_text(str(value or "")))
         if len(found) != 1:
             dispatcher.utter_message(text="这不是有效的11位手机号码。")
             return {"new_phone": None}

@@ -16,6 +16,7 @@ FORM_INPUT_SLOTS = (
     "lookup_by",
     "pay_date",
     "area_m2",
+    "area_kind",
     "use_type",
     "plan_kind",
     "hardship_reason",

@@ -13,12 +13,15 @@ from rasa_sdk.types import DomainDict
 from actions.account_lookup import latest_intent
 from actions.runtime import policy, today
 from bot import billing
-from bot.services.dates import parse_date
+from bot.understanding import canonical_text
+from bot.understanding.dates import parse_date
 from bot.services.self_service_text import estimate_message
 
 NO_DATE = "none"
 _AREA = re.compile(r"(\d+(?:\.\d+)?)\s*(?:平方米|平米|平方|平|㎡|m2|m²|个平方)?")
-_SKIP = ("不确定", "不知道", "跳过", "没有", "不用", "无", "还没定", "不一定", "随便", "都行")
+_SKIP = ("不确定", "不知道", "跳过", "没有", "不用", "无", "还没定", "不一定", "随便", "都行", "不好说", "说不好", "说不准",
+         "没想好", "还没想", "不清楚", "再说", "待定", "没定")
+_USABLE = ("使用面积", "套内")
 MAX_AREA = Decimal("10000")
 
 
@@ -31,6 +34,10 @@ def parse_area(text: str) -> Optional[Decimal]:
     except InvalidOperation:
         return None
     return area if 0 < area <= MAX_AREA else None
+
+
+def _area_kind(text: str) -> str:
+    return "usable" if any(w in text for w in _USABLE) else "building"
 
 
 def parse_use_type(text: str) -> Optional[str]:
@@ -50,11 +57,19 @@ class ValidateEstimateForm(FormValidationAction):
         return latest_intent(tracker) == "ask_estimate"
 
     async def extract_area_m2(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        text = tracker.latest_message.get("text") or ""
+        text = canonical_text(tracker.latest_message.get("text") or "")
         if tracker.get_slot("area_m2") is None and self._first_turn(tracker) and re.search(r"\d+(\.\d+)?\s*(平|㎡|m)", text):
             area = parse_area(text)
             if area is not None:
-                return {"area_m2": str(area)}
+                return {"area_m2": str(area), "area_kind": _area_kind(text)}
+        return {}
+
+    async def extract_pay_date(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        # "商铺120平，12月20号交的话多少钱": the date said with the request.
+        if tracker.get_slot("pay_date") is None and self._first_turn(tracker):
+            values = ((tracker.latest_message or {}).get("understanding") or {}).get("values") or {}
+            if values.get("pay_date"):
+                return {"pay_date": values["pay_date"]}
         return {}
 
     async def extract_use_type(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -65,11 +80,12 @@ class ValidateEstimateForm(FormValidationAction):
         return {}
 
     async def validate_area_m2(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        area = parse_area(str(value or ""))
+        text = canonical_text(str(value or ""))
+        area = parse_area(text)
         if area is None:
             dispatcher.utter_message(text="没能识别出面积（需要一个大于0的平方米数）。")
             return {"area_m2": None}
-        return {"area_m2": str(area)}
+        return {"area_m2": str(area), "area_kind": tracker.get_slot("area_kind") or _area_kind(text)}
 
     async def validate_use_type(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         kind = value if value in ("residential", "non_residential") else parse_use_type(str(value or ""))
@@ -94,7 +110,7 @@ class ActionGiveEstimate(Action):
         return "action_give_estimate"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        reset = [SlotSet(s, None) for s in ("area_m2", "use_type", "pay_date")]
+        reset = [SlotSet(s, None) for s in ("area_m2", "area_kind", "use_type", "pay_date")]
         area = parse_area(tracker.get_slot("area_m2") or "")
         residential = tracker.get_slot("use_type") != "non_residential"
         raw_date = tracker.get_slot("pay_date")
@@ -104,6 +120,7 @@ class ActionGiveEstimate(Action):
             return reset
         pol = policy()
         start_year = None if day else pol.current_season_year(today())
-        result = billing.estimate(pol, area, "building", residential, day, start_year)
-        dispatcher.utter_message(text=estimate_message(result, residential, pol))
+        kind = tracker.get_slot("area_kind") or "building"
+        result = billing.estimate(pol, area, kind, residential, day, start_year)
+        dispatcher.utter_message(text=estimate_message(result, residential, pol, area if kind == "usable" else None))
         return reset

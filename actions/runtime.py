@@ -6,18 +6,17 @@ event loop keeps serving other conversations, and a stuck database produces an a
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
-import os
 from typing import Any, Callable, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.clock import now, today  # noqa: F401  (the actions' one clock)
 from bot.db.session import get_engine
 from bot.policy import Policy, default_policy
 from bot.services.audit import RequestContext
-from bot.settings import TIMEZONE, Settings
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,12 +32,6 @@ def engine():
 
 def policy() -> Policy:
     return default_policy()
-
-
-def today() -> dt.date:
-    """Today in Asia/Shanghai; BOT_TODAY=YYYY-MM-DD pins it for demos and tests."""
-    pinned = os.environ.get("BOT_TODAY")
-    return dt.date.fromisoformat(pinned) if pinned else dt.datetime.now(TIMEZONE).date()
 
 
 def request_context(tracker: Tracker) -> RequestContext:

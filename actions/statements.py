@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.account_lookup import VerifiedFormValidation, latest_intent, verified_account
 from actions.runtime import ServiceUnavailable, apologise, call_service, engine, policy, request_context, today
 from bot.services import statements
-from bot.services.dates import parse_date
+from bot.understanding.dates import parse_date
 from bot.services.self_service_text import change_message, history_message, pay_on_date_message
 
 DATE_HELP = "请告诉我打算哪天缴费，例如：1月31日、下个月5号、2027-01-31。"

@@ -9,11 +9,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.applications import now
 from actions.account_lookup import latest_intent
-from actions.runtime import ServiceUnavailable, apologise, call_service, engine, policy, request_context
+from actions.runtime import ServiceUnavailable, apologise, call_service, engine, now, policy, request_context
 from bot.services import requests
 from bot.services.self_service_text import ticket_message, ticket_status_message
+from bot.understanding import canonical_text
 
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
 _REFERENCE = re.compile(r"GD\d{14}", re.IGNORECASE)
@@ -22,12 +22,13 @@ MIN_DESCRIPTION = 4
 
 def parse_category(text: str) -> Optional[str]:
     text = text or ""
-    if any(w in text for w in ("室温", "温度", "不热", "不达标", "冷", "度")):
-        return "temperature"
+    # A complaint about people or charges first: 态度 contains 度, which is not a temperature.
+    if any(w in text for w in ("投诉", "态度", "不满", "乱收费", "举报", "收费员", "服务差")):
+        return "complaint"
     if any(w in text for w in ("报修", "维修", "漏水", "坏", "修", "阀门", "跑水", "滴水")):
         return "repair"
-    if any(w in text for w in ("投诉", "态度", "不满", "乱收费", "举报")):
-        return "complaint"
+    if any(w in text for w in ("室温", "温度", "不热", "不达标", "冷", "℃")) or re.search(r"\d+度", text):
+        return "temperature"
     return None
 
 
@@ -57,7 +58,7 @@ class ValidateTicketForm(FormValidationAction):
         return {"ticket_description": text[:500]}
 
     async def validate_contact_phone(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        found = _PHONE.findall(str(value or ""))
+        found = _PHONE.findall(canonical_text(str(value or "")))
         if len(found) != 1:
             dispatcher.utter_message(text="没能识别电话号码（11位手机号，或带区号的座机）。")
             return {"contact_phone": None}
@@ -95,7 +96,7 @@ class ValidateTicketStatusForm(FormValidationAction):
         return {"ticket_reference": found[0].upper()} if len(found) == 1 else {}
 
     async def validate_ticket_reference(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        found = _REFERENCE.findall(str(value or ""))
+        found = _REFERENCE.findall(canonical_text(str(value or "")))
         if len(found) != 1:
             dispatcher.utter_message(text="工单编号格式不对：以GD开头，后面是14位数字，例如GD20261126012345。")
             return {"ticket_reference": None}

@@ -181,6 +181,7 @@ class Service(_Strict):
     complaint_first_contact_minutes: conint(ge=1)
     complaint_solution_hours: conint(ge=1)
     hall_weekday_closing: str
+    hall_weekend_hours: str  # e.g. 周六9:00–17:00，周日休息
     door_to_door_for: List[str]
     heat_station_weekday: str
     payment_channels: List[str]

@@ -18,7 +18,7 @@ from bot.db.session import open_session
 from bot.demo.generator import generate
 from bot.services import accounts, requests, statements
 from bot.services.audit import RequestContext
-from bot.services.dates import parse_date
+from bot.understanding.dates import parse_date
 from bot.services.self_service_text import (
     change_message,
     estimate_message,

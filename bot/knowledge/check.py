@@ -12,7 +12,11 @@ knowledge base can be exported and trained. Rules:
 - a placeholder names an unknown policy key or format, a brace is stray, or a figure / the company name is
   typed into an answer, article or title instead of coming from the policy file;
 - a paraphrase holds [ ] (Rasa would read it as entity markup);
-- a topic's `reviewed` date is in the future.
+- a topic's `reviewed` date is in the future;
+- a paraphrase is also a training example of a dialogue intent (data/nlu: the request a dialogue fulfils must
+  not be taught as a FAQ question too), or reads the same once values are replaced by placeholders;
+- the routing table (routing.yml) names an unknown topic, intent or task, or the understanding word lists
+  (understanding.yml) do not load.
 """
 from __future__ import annotations
 
@@ -147,4 +151,76 @@ def check_knowledge_base(
     """Load knowledge/ leniently and return every problem found (load errors first, then the rules)."""
     kb, problems = read_knowledge_base(root)
     problems += validate(kb, policy or default_policy(), today)
+    problems += check_dialogue_collisions(kb, Path(root).parent / "data" / "nlu")
+    problems += check_understanding_files(kb, Path(root))
+    return problems
+
+
+def _dialogue_examples(nlu_dir: Path) -> Dict[str, str]:
+    """Training examples of the hand-written (non-FAQ) intents, by delexicalised text → intent."""
+    import yaml
+
+    from bot.understanding import understand
+
+    found: Dict[str, str] = {}
+    day = dt.date(2026, 1, 1)
+    for path in sorted(nlu_dir.glob("*.yml")):
+        if path.name.endswith(".generated.yml"):
+            continue
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            intent = block.get("intent")
+            if not intent or intent in ("inform", "out_of_scope"):
+                continue
+            for line in str(block.get("examples") or "").splitlines():
+                text = line.strip()[2:] if line.strip().startswith("- ") else ""
+                if text:
+                    key = normalize_text(understand(_strip_markup(text), day).delexicalised)
+                    found.setdefault(key, intent)
+    return found
+
+
+def _strip_markup(text: str) -> str:
+    import re
+
+    return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+
+
+def check_dialogue_collisions(kb: KnowledgeBase, nlu_dir: Path) -> List[Problem]:
+    """A FAQ paraphrase that is also a dialogue intent's example teaches the classifier two answers."""
+    if not nlu_dir.is_dir():
+        return []
+    from bot.understanding import understand
+
+    dialogue = _dialogue_examples(nlu_dir)
+    problems = []
+    day = dt.date(2026, 1, 1)
+    for topic in kb.topics:
+        for text in topic.training_examples:
+            intent = dialogue.get(normalize_text(understand(text, day).delexicalised))
+            if intent:
+                problems.append(Problem(topic.file, topic.id,
+                                        f"paraphrase '{text}' is also an example of the dialogue intent {intent}"))
+    return problems
+
+
+def check_understanding_files(kb: KnowledgeBase, root: Path) -> List[Problem]:
+    import yaml
+
+    from bot.understanding.lexicon import load_lexicon
+    from bot.understanding.routing import check_routing, load_routing
+
+    problems = []
+    try:
+        load_lexicon(root / "understanding.yml", root / "dictionary")
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        problems.append(Problem("understanding.yml", "-", str(exc)))
+    try:
+        table = load_routing(root / "routing.yml")
+    except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
+        return problems + [Problem("routing.yml", "-", str(exc))]
+    intents = set()
+    for path in (root.parent / "domain").glob("*.yml"):
+        for intent in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("intents") or []:
+            intents.add(intent if isinstance(intent, str) else next(iter(intent)))
+    problems += [Problem("routing.yml", "-", p) for p in check_routing(table, [t.id for t in kb.topics], intents)]
     return problems

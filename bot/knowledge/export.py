@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from bot.knowledge.loader import load_knowledge_base
 from bot.knowledge.models import KnowledgeBase, Topic, one_line
@@ -75,13 +75,18 @@ def render_answer(kb: KnowledgeBase, topic: Topic, renderer: Renderer) -> str:
     return f"{answer}\n依据：{citation(kb, topic, renderer)}"
 
 
-def render_domain(kb: KnowledgeBase, policy: Policy) -> str:
+def render_domain(kb: KnowledgeBase, policy: Policy, offers: Optional[Dict[str, Tuple[str, str]]] = None) -> str:
+    """FAQ responses; a topic in `offers` (topic → (button title, intent)) ends with a button that starts the
+    task the answer is about (报停 → 办理报停), from knowledge/routing.yml."""
     renderer = Renderer(policy)
     lines = [HEADER.rstrip("\n"), 'version: "3.1"', "responses:"]
     for topic in sorted(kb.topics, key=lambda t: t.id):
         lines.append(f"  utter_{RETRIEVAL_INTENT}/{topic.id}:")
         lines.append("  - text: |-")
         lines += _block(render_answer(kb, topic, renderer), "      ")
+        if offers and topic.id in offers:
+            title, intent = offers[topic.id]
+            lines += ["    buttons:", f"      - title: {title}", f"        payload: /{intent}"]
     return "\n".join(lines) + "\n"
 
 
@@ -89,7 +94,12 @@ def generated_files(kb: Optional[KnowledgeBase] = None, policy: Optional[Policy]
     """The generated files' contents by path relative to the project directory."""
     kb = kb if kb is not None else load_knowledge_base(KNOWLEDGE_DIR)
     policy = policy or default_policy()
-    return {NLU_FILE: render_nlu(kb), DOMAIN_FILE: render_domain(kb, policy)}
+    from bot.understanding.routing import routing
+    from bot.understanding.rules_export import RULES_FILE, render_rules
+
+    table = routing()
+    offers = {topic: (task.name, task.intent) for task in table.tasks.values() for topic in task.offers}
+    return {NLU_FILE: render_nlu(kb), DOMAIN_FILE: render_domain(kb, policy, offers), RULES_FILE: render_rules(table)}
 
 
 def stale_files(

@@ -23,6 +23,7 @@ from bot.policy import Policy
 from bot.privacy import mask_account_no, mask_name, mask_phone, valid_mobile
 from bot.services.audit import RequestContext, record
 from bot.services.ledger import SeasonRecord, season_records
+from bot.understanding.values import ADDRESS_PATTERN
 
 ACCOUNT_NO_PATTERN = re.compile(r"(?<!\d)(3\d{9})(?!\d)")
 LAST4_PATTERN = re.compile(r"(?<!\d)(\d{4})(?!\d)")
@@ -147,9 +148,6 @@ def find_accounts_by_phone(engine: Engine, phone: str, context: RequestContext) 
         return _candidates(list(found))
 
 
-ADDRESS_PATTERN = re.compile(
-    r"(?P<building>\d+)\s*(?:号楼|号|栋|幢|楼)\s*(?P<unit>\d+)\s*(?:单元|门)\s*(?P<room>\d{3,5})"
-)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from bot import billing
 from bot.billing.money import percent, plain, yuan
 from bot.policy import Policy
 from bot.services.balance_text import STATUS_WORDS
-from bot.services.dates import zh_date
+from bot.understanding.dates import zh_date
 from bot.services.requests import PhoneChangeOutcome, PlanOutcome, SuspensionOutcome, TicketInfo
 from bot.services.statements import ChangeReport, PaymentHistory, PayOnDateQuote
 
@@ -82,13 +82,21 @@ def pay_on_date_message(quote: PayOnDateQuote, policy: Policy) -> str:
     return "\n".join(lines)
 
 
-def estimate_message(result: "billing.Estimate", residential: bool, policy: Policy) -> str:
+def estimate_message(
+    result: "billing.Estimate", residential: bool, policy: Policy, usable_area_m2: Optional[Decimal] = None
+) -> str:
     price = policy.area_price(residential)
     kind = "居民" if residential else "非居民"
     season = f"{result.start_year}-{result.start_year + 1}采暖季"
-    lines = [
-        f"{season}{kind}用户按建筑面积收费：{plain(result.billing_area_m2)} m² × {plain(price)} 元/m² = {yuan(result.fee)} 元。"
-    ]
+    lines = []
+    if usable_area_m2 is not None:
+        ratio = policy.area_tariff.usable_to_building_ratio
+        building = result.billing_area_m2.quantize(Decimal("0.01"))
+        lines.append(f"使用面积 {plain(usable_area_m2)} m² ÷ {plain(ratio)} = 建筑面积 {plain(building)} m²。")
+    lines.append(
+        f"{season}{kind}用户按建筑面积收费：{plain(result.billing_area_m2.quantize(Decimal('0.01')))} m² × {plain(price)} 元/m²"
+        f" = {yuan(result.fee)} 元。"
+    )
     if result.payment_date is not None:
         day = zh_date(result.payment_date)
         if result.discount > 0:
