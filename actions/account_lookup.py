@@ -117,7 +117,9 @@ class VerifiedFormValidation(FormValidationAction):
         if tracker.get_slot("account_number") or tracker.get_slot("requested_slot") == "account_number":
             return {}
         values = ((tracker.latest_message or {}).get("understanding") or {}).get("values") or {}
-        for kind in ("phone_number", "address"):
+        # Correcting the phone: the number said is the new one, not the registered one to look up by.
+        kinds = ("address",) if latest_intent(tracker) == "change_phone" else ("phone_number", "address")
+        for kind in kinds:
             if values.get(kind):
                 return {"account_number": str(values[kind])}
         return {}

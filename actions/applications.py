@@ -98,6 +98,14 @@ class ValidatePhoneChangeForm(VerifiedFormValidation):
     def name(self) -> Text:
         return "validate_phone_change_form"
 
+    async def extract_new_phone(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        # "把3100000012登记的电话改成137…": the new number said with the request is not asked again.
+        if tracker.get_slot("new_phone") is None and latest_intent(tracker) == "change_phone":
+            values = ((tracker.latest_message or {}).get("understanding") or {}).get("values") or {}
+            if values.get("phone_number") and values.get("account_number"):
+                return {"new_phone": str(values["phone_number"])}
+        return {}
+
     async def validate_new_phone(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         found = accounts.MOBILE_PATTERN.findall(canonical_text(str(value or "")))
         if len(found) != 1:

@@ -43,6 +43,14 @@ class ActionSearchKnowledge(Action):
         return [SlotSet(MISUNDERSTANDINGS_SLOT, float(reply.misunderstandings))]
 
 
+class ActionDefaultFallback(ActionSearchKnowledge):
+    """The dialogue policies had no confident next action (RulePolicy's core fallback): treat the message like
+    one NLU did not understand — search, suggest, and count it, so the second miss in a row offers a person."""
+
+    def name(self) -> Text:
+        return "action_default_fallback"
+
+
 class ActionAnswerFaqChoice(Action):
     """A suggested FAQ button was pressed (/choose_faq{"faq_topic": "…"}): utter that topic's answer."""
 

@@ -68,14 +68,14 @@ class ActionAskWhatFor(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         values = ((tracker.latest_message or {}).get("understanding") or {}).get("values") or {}
-        account_no, phone = values.get("account_number"), values.get("phone_number")
+        account_no, phone, address = values.get("account_number"), values.get("phone_number"), values.get("address")
         events: List[Dict] = []
         if account_no:
             said = f"户号 {account_no}"
-        elif phone:
-            said = "手机号"
-            # The lookup by phone starts from this number once a task is chosen.
-            events.append(SlotSet("account_number", phone))
+        elif phone or address:
+            said = "手机号" if phone else "地址"
+            # The lookup by phone or address starts from it once a task is chosen.
+            events.append(SlotSet("account_number", str(phone or address)))
         else:
             said = "这个信息"
         buttons = [task_button(i) for i in ("check_balance", "ask_payment_history", "ask_late_fee_on_date",

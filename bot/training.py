@@ -17,7 +17,10 @@ from bot.settings import PROJECT_DIR
 MODELS_DIR = PROJECT_DIR / "models"
 FINGERPRINT_FILE = MODELS_DIR / "fingerprint.json"
 # Everything a trained model depends on.
-TRAINING_INPUTS = ("config.yml", "domain", "data", "knowledge/dictionary", "bot/nlu", "requirements.txt")
+TRAINING_INPUTS = (
+    "config.yml", "domain", "data", "knowledge/dictionary", "knowledge/understanding.yml", "knowledge/routing.yml",
+    "bot/nlu", "bot/understanding", "requirements.txt",
+)
 
 
 def _files(paths: Iterable[str]) -> list[Path]:

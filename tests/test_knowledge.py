@@ -265,7 +265,9 @@ def test_generated_files_load_in_rasa():
 def test_build_writes_then_check_detects_staleness(tmp_path, policy):
     assert export.build(check_only=True, project_dir=tmp_path, policy=policy).stale  # nothing written yet
     result = export.build(project_dir=tmp_path, policy=policy)
-    assert sorted(result.written) == sorted([export.NLU_FILE, export.DOMAIN_FILE])
+    from bot.understanding.rules_export import RULES_FILE
+
+    assert sorted(result.written) == sorted([export.NLU_FILE, export.DOMAIN_FILE, RULES_FILE])
     assert not export.build(check_only=True, project_dir=tmp_path, policy=policy)
     nlu = tmp_path / export.NLU_FILE
     before = nlu.read_bytes()

@@ -12,6 +12,8 @@ from bot.knowledge.models import normalize_text
 from bot.settings import KNOWLEDGE_DIR, PROJECT_DIR
 
 HELDOUT = Path(__file__).parent / "data" / "heldout_questions.yml"
+ADDED_AFTER_FREEZE = {"tiered_pricing", "rented_home_payer", "sold_home_refund", "heat_cutoff_for_arrears", "invoice",
+                      "vat_special_invoice", "large_print_guide"}
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +33,9 @@ def test_size_and_balance(questions, kb):
     counts = Counter(q["expected"] for q in questions)
     assert counts["out_of_scope"] >= 35
     assert all(set(q) <= {"text", "expected", "also"} and q["text"].strip() for q in questions)
-    # every topic is asked at least once, so a topic the classifier never finds shows up in the evaluation
-    assert set(kb.topics_by_id) <= set(counts)
+    # every topic of the time is asked at least once (frozen in issue 3; the topics added since are covered by
+    # the held-out set v2, tests/test_heldout_v2.py)
+    assert set(kb.topics_by_id) - ADDED_AFTER_FREEZE <= set(counts)
 
 
 def test_every_expected_topic_exists(questions, kb):

@@ -217,7 +217,8 @@ def _numbers(text: str) -> str:
     for symbol, word in _SYMBOLS.items():
         text = text.replace(symbol, word)
     text = _NUMBER.sub(lambda m: decimal_words(m.group(0)), text)
-    return text
+    # Whatever digits are left (".5", "1.2.3") are read one by one: the IVR never receives an Arabic digit.
+    return re.sub(r"\d+", lambda m: digit_words(m.group(0), phone=False), text)
 
 
 def to_speech(text: str) -> str:

@@ -209,7 +209,9 @@ def check_understanding_files(kb: KnowledgeBase, root: Path) -> List[Problem]:
     from bot.understanding.lexicon import load_lexicon
     from bot.understanding.routing import check_routing, load_routing
 
-    problems = []
+    problems: List[Problem] = []
+    if not (root / "routing.yml").exists() and not (root / "understanding.yml").exists():
+        return problems  # a knowledge base without the assistant's own files (e.g. a staff draft): FAQ rules only
     try:
         load_lexicon(root / "understanding.yml", root / "dictionary")
     except (OSError, ValueError, yaml.YAMLError) as exc:

@@ -26,17 +26,6 @@ from bot.settings import KNOWLEDGE_DIR
 
 DICTIONARY_DIR = KNOWLEDGE_DIR / "dictionary"
 
-# Misspellings and homophones customers type or speech recognition produces -> the word meant.
-SPELLING_VARIANTS = {
-    "只纳金": "滞纳金", "滞纳经": "滞纳金", "之纳金": "滞纳金", "滞拉金": "滞纳金", "迟纳金": "滞纳金",
-    "报亭": "报停", "包停": "报停", "保停": "报停",
-    "暖器": "暖气", "暖汽": "暖气", "暧气": "暖气",
-    "供暧": "供暖", "共暖": "供暖", "取曖": "取暖", "取暧": "取暖",
-    "采曖": "采暖", "采暧": "采暖", "低宝": "低保", "底保": "低保", "低报": "低保",
-    "缴废": "缴费", "交废": "缴费", "过护": "过户", "锅户": "过户", "退废": "退费",
-    "建筑面基": "建筑面积", "使用面基": "使用面积",
-}
-
 STOPWORDS = frozenset(
     """的 了 吗 呢 啊 吧 呀 嗯 哦 嘛 么 哈 啦 呗 我 我们 你 你们 您 他 她 它 是 在 有 和 与 及 或 就 都 也 还 要 想 问 问下
     一下 请问 那个 这个 那 这 怎么 怎样 怎么样 什么 啥 如何 多少 可以 能 能不能 会 不会 吧 给 把 被 对 个 下 上 说 知道 麻烦
@@ -63,9 +52,12 @@ def _is_cjk(ch: str) -> bool:
 
 
 def normalize_query(text: str) -> str:
+    """NFKC, lower case, and the understanding layer's spellings (knowledge/understanding.yml: 只纳金 → 滞纳金)."""
+    from bot.understanding.lexicon import lexicon
+
     text = unicodedata.normalize("NFKC", text).lower()
-    for wrong, right in SPELLING_VARIANTS.items():
-        text = text.replace(wrong, right)
+    for said, spelling in lexicon().spellings.items():
+        text = text.replace(said, spelling)
     return text
 
 

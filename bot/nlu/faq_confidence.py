@@ -145,14 +145,21 @@ class FaqConfidenceCheck(GraphComponent, IntentClassifier):
         }, add_to_output=True)
 
     def _combine(self, text: str, scored: List[tuple], retrieval_intent: str) -> List[tuple]:
-        """Selector confidences plus the weighted, normalised BM25 scores of the best topics; best first."""
-        from bot.knowledge.search import search  # the index is built once per process, on first use
+        return combined_topic_scores(text, scored, retrieval_intent, self.component_config["lexical_weight"],
+                                     self.component_config["lexical_norm"])
 
-        hits = search(text, k=3, kinds=("topic",)) if text.strip() else []
-        combined = {key: score for key, score in scored if key}
-        if hits:
-            scale = max(hits[0].score, self.component_config["lexical_norm"])
-            for hit in hits:
-                key = f"{retrieval_intent}/{hit.id}"
-                combined[key] = combined.get(key, 0.0) + self.component_config["lexical_weight"] * hit.score / scale
-        return sorted(combined.items(), key=lambda item: -item[1])
+
+def combined_topic_scores(
+    text: str, scored: List[tuple], retrieval_intent: str, lexical_weight: float = 1.0, lexical_norm: float = 25.0
+) -> List[tuple]:
+    """Selector confidences plus the weighted, normalised BM25 scores of the best topics; best first."""
+    from bot.knowledge.search import search  # the index is built once per process, on first use
+
+    hits = search(text, k=3, kinds=("topic",)) if text.strip() else []
+    combined = {key: score for key, score in scored if key}
+    if hits:
+        scale = max(hits[0].score, lexical_norm)
+        for hit in hits:
+            key = f"{retrieval_intent}/{hit.id}"
+            combined[key] = combined.get(key, 0.0) + lexical_weight * hit.score / scale
+    return sorted(combined.items(), key=lambda item: -item[1])

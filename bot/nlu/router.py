@@ -78,15 +78,25 @@ def route_message(message: Message, table: RoutingTable) -> Optional[str]:
         _set_intent(message, NON_CHINESE, 1.0, "not Chinese and not in the glossary")
         return NON_CHINESE
     label = label_of(message)
+    if _only_a_value(understanding) and label not in (INFORM, CANCEL, "request_human"):
+        _set_intent(message, INFORM, 1.0, f"a bare value ({label} → inform)")
+        return INFORM
     if label not in KEEP_DESPITE_UTILITY and utility_of(understanding.get("canonical") or ""):
         _set_intent(message, OUT_OF_SCOPE, 1.0, "another utility's question")
         return OUT_OF_SCOPE
-    if label == INFORM and _asks_more_than_a_value(understanding):
-        better = _best_request(message)
+    if label in (INFORM, FALLBACK) and _asks_more_than_a_value(understanding):
+        better = _best_request(message, tasks_only=label == FALLBACK)
         if better:
             _set_intent(message, better, 1.0, f"a value with a request ({label} → {better})")
             label = label_of(message)
     routed = table.route(label, facts_of(understanding))
+    weak_topic = (message.get("faq_weak_match") or {}).get("topic")
+    if label == FALLBACK and weak_topic:
+        # The FAQ check was unsure which topic; if the topic it leaned to plus the message's values make a
+        # request the assistant fulfils (a late-fee topic + a date + 我家), that request is the answer.
+        by_topic = table.route(weak_topic, facts_of(understanding))
+        if by_topic in table.tasks:
+            routed = by_topic
     if routed != label:
         confidence = float((message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         _set_intent(message, routed, confidence, f"routing table: {label} with {facts_of(understanding)}")
@@ -100,29 +110,40 @@ _VALUE_WORDS = ("我家的", "我家", "我的", "我们家", "户主", "户号"
                 "吧", "啊", "呀", "哦", "嗯", "了", "你好", "您好")
 
 
-def _asks_more_than_a_value(understanding: Dict[str, Any]) -> bool:
-    """A value plus words of a request (3100000011近三年交了多少): not just the value."""
-    from bot.understanding.values import NUMBER, PLACEHOLDERS
+REQUEST_VALUE_KINDS = ("account_number", "phone_number", "address", "pay_date", "area_m2", "amount_yuan")
 
-    values = understanding.get("values") or {}
-    if not any(k in values for k in ("account_number", "phone_number", "address")):
-        return False
-    rest = understanding.get("canonical") or ""
-    for kind in ("account_number", "phone_number", "address"):
-        if values.get(kind):
-            rest = rest.replace(str(values[kind]), "")
-    rest = NUMBER.sub("", rest)
+
+def _request_chars(understanding: Dict[str, Any]) -> int:
+    """How many Chinese characters the customer said besides the values and the words that introduce them."""
+    rest = understanding.get("rest") or ""
     for word in _VALUE_WORDS:
         rest = rest.replace(word, "")
-    return sum(1 for c in rest if "\u4e00" <= c <= "\u9fff") >= 2 and not set(rest) <= set(PLACEHOLDERS)
+    return sum(1 for c in rest if "\u4e00" <= c <= "\u9fff")
 
 
-def _best_request(message: Message) -> Optional[str]:
-    """The best-ranked intent that is a request (not inform, not a fallback); `faq` keeps the selector's topic."""
+def _asks_more_than_a_value(understanding: Dict[str, Any]) -> bool:
+    """A value plus words of a request (3100000011近三年交了多少, 我下个月5号才能去交会多收多少): not just the value."""
+    values = understanding.get("values") or {}
+    return any(k in values for k in REQUEST_VALUE_KINDS) and _request_chars(understanding) >= 2
+
+
+def _only_a_value(understanding: Dict[str, Any]) -> bool:
+    """A bare answer (1月31号, 3100000001, 80平, 四三五三): whatever a classifier guessed, it is `inform`."""
+    values = understanding.get("values") or {}
+    return bool(set(values) - {"markers", "use_type"}) and _request_chars(understanding) < 2
+
+
+def _best_request(message: Message, tasks_only: bool = False) -> Optional[str]:
+    """The best-ranked intent that is a request (not inform, not a fallback); `faq` keeps the selector's topic.
+    After a fallback only a dialogue task is trusted (a weak FAQ guess stays a fallback)."""
+    from bot.understanding.routing import routing
+
     for entry in message.get(INTENT_RANKING_KEY) or []:
         name = entry.get(INTENT_NAME_KEY)
-        if name in (INFORM, FALLBACK, "nlu_fallback") or name in NOT_A_QUESTION:
+        if name in (INFORM, FALLBACK) or name in NOT_A_QUESTION or name == OUT_OF_SCOPE:
             continue
+        if tasks_only and name not in routing().tasks:
+            return None
         return name
     return None
 
@@ -134,11 +155,17 @@ CLAUSE_MIN_SCORE = 0.5
 
 def clause_label(clause: Message) -> str:
     label = label_of(clause)
-    if label == FALLBACK:
-        weak = clause.get("faq_weak_match") or {}
-        combined = weak.get("combined") or []
-        if combined and combined[0][1] >= CLAUSE_MIN_SCORE:
-            return str(combined[0][0])
+    if label != FALLBACK:
+        return label
+    combined = (clause.get("faq_weak_match") or {}).get("combined")
+    if combined is None:  # FallbackClassifier fell back before the FAQ check: score the topics here
+        from bot.nlu.faq_confidence import combined_topic_scores
+
+        ranking = ((clause.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}).get("ranking") or []
+        scored = [(r.get("intent_response_key"), float(r.get(PREDICTED_CONFIDENCE_KEY, 0.0))) for r in ranking]
+        combined = combined_topic_scores(clause.get(TEXT) or "", scored, RETRIEVAL_INTENT)
+    if combined and combined[0][1] >= CLAUSE_MIN_SCORE and str(combined[0][0]).startswith(FAQ_PREFIX):
+        return str(combined[0][0])
     return label
 
 

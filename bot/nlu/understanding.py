@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, List
+import hashlib
+from pathlib import Path
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -37,6 +39,12 @@ TRAINING_DAY = dt.date(2026, 1, 1)
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class TextUnderstanding(GraphComponent):
     """Must come first in the pipeline: tokens are computed on the text it leaves."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """Rasa caches a component's training output by its inputs and config only: the layer's code and word
+        lists change what it writes, so they are part of its fingerprint (else a retrain reuses stale text)."""
+        return understanding_fingerprint()
 
     @classmethod
     def create(
@@ -71,6 +79,19 @@ class TextUnderstanding(GraphComponent):
         # The clause messages ride along after the real ones; bot.nlu.router takes them out again.
         messages.extend(clause_messages)
         return messages
+
+
+def understanding_fingerprint() -> str:
+    from bot.settings import KNOWLEDGE_DIR
+
+    package = Path(__file__).resolve().parent.parent / "understanding"
+    paths = sorted(package.glob("*.py")) + [KNOWLEDGE_DIR / "understanding.yml"] + sorted(
+        (KNOWLEDGE_DIR / "dictionary").glob("*.txt"))
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _entities(understood) -> List[Dict[str, Any]]:

@@ -47,10 +47,21 @@ class Understanding:
     not_chinese: bool = False  # written in another language and not understood
     cancel: bool = False
 
+    def rest(self) -> str:
+        """The canonical text without its values: 3100000011近三年交了多少 → 近三年交了多少; 1月31号 → ''."""
+        out, last = [], 0
+        for value in self.values.found:
+            out.append(self.canonical[last:value.start])
+            last = value.end
+        out.append(self.canonical[last:])
+        return "".join(out)
+
     def as_dict(self) -> Dict[str, object]:
         return {
             "canonical": self.canonical,
             "values": self.values.as_dict(),
+            # what the customer said besides the values (empty for a bare 户号, date or area)
+            "rest": self.rest(),
             "clauses": [c.text for c in self.clauses],
             "language": self.language,
             "not_chinese": self.not_chinese,
@@ -79,6 +90,8 @@ def canonical_text(text: str, lex: Optional[Lexicon] = None) -> str:
     if text.startswith("/"):
         return text  # a button payload (/intent{"slot": …}), not words
     text = to_digits(text)
+    for said, spelling in lex.spellings.items():
+        text = text.replace(said, spelling)
     return _strip_fillers(text, lex).strip(_EDGE_PUNCT) or text
 
 
@@ -94,6 +107,7 @@ def _pinyin_terms() -> Dict[str, str]:
     from bot.knowledge.loader import load_knowledge_base
     from bot.settings import KNOWLEDGE_DIR
 
+    jieba.setLogLevel(60)
     words: Counter = Counter()
     for topic in load_knowledge_base(KNOWLEDGE_DIR).topics:
         for text in (topic.question, *topic.training_examples):

@@ -126,7 +126,7 @@ def _next_on_or_after_day(today: dt.date, day: int) -> Optional[dt.date]:
 
 
 def find_date(text: str, today: dt.date) -> Optional[DateMention]:
-    """The first date mentioned in `text` (the earliest-starting match of the most specific rule)."""
+    """The first date mentioned in `text`; an exact one (正月十五) wins over a vague one (过完年) said with it."""
     best: Optional[DateMention] = None
     for pattern, resolve, assumption in _RULES:
         match = pattern.search(text or "")
@@ -136,7 +136,7 @@ def find_date(text: str, today: dt.date) -> Optional[DateMention]:
         if day is None:
             continue
         mention = DateMention(day, match.start(), match.end(), match.group(0), assumption)
-        if best is None or mention.start < best.start:
+        if best is None or (mention.assumption is None, -mention.start) > (best.assumption is None, -best.start):
             best = mention
     return best
 

@@ -29,6 +29,7 @@ class Utility:
 
 @dataclass(frozen=True)
 class Lexicon:
+    spellings: Dict[str, str]
     leading_fillers: Tuple[str, ...]
     inner_fillers: Tuple[str, ...]
     cancel_phrases: Tuple[str, ...]
@@ -75,6 +76,7 @@ def load_lexicon(path: Path = LEXICON_FILE, dictionary_dir: Path = DICTIONARY_DI
             raise ValueError(f"{path.name}: every utility needs id, name, words and advice: {entry}")
         utilities.append(Utility(entry["id"], entry["name"], tuple(entry["words"]), entry["advice"].strip()))
     return Lexicon(
+        spellings=dict(sorted(_mapping(data, "spellings").items(), key=lambda kv: -len(kv[0]))),
         leading_fillers=tuple(sorted(_strings(data, "leading_fillers"), key=len, reverse=True)),
         inner_fillers=tuple(sorted(_strings(data, "inner_fillers"), key=len, reverse=True)),
         cancel_phrases=_strings(data, "cancel_phrases"),
