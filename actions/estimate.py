@@ -61,7 +61,7 @@ class ValidateEstimateForm(FormValidationAction):
         if tracker.get_slot("area_m2") is None and self._first_turn(tracker) and re.search(r"\d+(\.\d+)?\s*(平|㎡|m)", text):
             area = parse_area(text)
             if area is not None:
-                return {"area_m2": str(area), "area_kind": _area_kind(text)}
+                return {"area_m2": str(area)}
         return {}
 
     async def extract_pay_date(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -85,7 +85,9 @@ class ValidateEstimateForm(FormValidationAction):
         if area is None:
             dispatcher.utter_message(text="没能识别出面积（需要一个大于0的平方米数）。")
             return {"area_m2": None}
-        return {"area_m2": str(area), "area_kind": tracker.get_slot("area_kind") or _area_kind(text)}
+        # 使用面积 may be said with the number or in the request it came from (房本上只有使用面积60平…).
+        said = canonical_text((tracker.latest_message or {}).get("text") or "")
+        return {"area_m2": str(area), "area_kind": _area_kind(text + said)}
 
     async def validate_use_type(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         kind = value if value in ("residential", "non_residential") else parse_use_type(str(value or ""))

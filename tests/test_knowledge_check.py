@@ -177,3 +177,21 @@ def test_strict_loader_raises_on_problems(tmp_path):
     root = write_kb(tmp_path, topics=_broken_topic(answer=None))
     with pytest.raises(KnowledgeError, match="price_topic"):
         load_knowledge_base(root)
+
+
+def test_a_paraphrase_that_is_also_a_dialogue_example_is_rejected(tmp_path):
+    """A request a dialogue fulfils must not be taught as a FAQ question too (issue 8)."""
+    from bot.knowledge.check import check_dialogue_collisions
+    from bot.knowledge.loader import load_knowledge_base
+    from bot.settings import KNOWLEDGE_DIR as REAL_KNOWLEDGE
+
+    kb = load_knowledge_base(REAL_KNOWLEDGE)
+    topic = kb.topics[0]
+    nlu = tmp_path / "nlu"
+    nlu.mkdir()
+    (nlu / "dialogue.yml").write_text(
+        f'version: "3.1"\nnlu:\n  - intent: check_balance\n    examples: |\n      - {topic.training_examples[0]}\n',
+        encoding="utf-8")
+    problems = check_dialogue_collisions(kb, nlu)
+    assert [(p.item, "check_balance" in p.message) for p in problems] == [(topic.id, True)]
+    assert check_dialogue_collisions(kb, REAL_KNOWLEDGE.parent / "data" / "nlu") == []

@@ -160,7 +160,8 @@ def test_routing_table_reroutes_account_questions():
     table = routing()
     assert table.route("faq/payment_status_lookup", ["own_account"]) == "check_balance"
     assert table.route("faq/late_fee_rate", ["pay_date", "account_number"]) == "ask_late_fee_on_date"
-    assert table.route("faq/late_fee_rate", ["pay_date"]) == "faq/late_fee_rate"  # no account: the policy
+    assert table.route("faq/late_fee_rate", ["pay_date"]) == "ask_late_fee_on_date"  # a date: the quote for it
+    assert table.route("faq/late_fee_rate", []) == "faq/late_fee_rate"  # no date: the policy
     assert table.route("faq/fee_calculation", ["area_m2"]) == "ask_estimate"
     assert table.route("nlu_fallback", ["account_number"]) == INFORM
     assert table.route("check_balance", ["account_number"]) == "check_balance"
@@ -176,3 +177,14 @@ def test_routing_table_is_valid():
         intents |= {i if isinstance(i, str) else next(iter(i)) for i in yaml.safe_load(path.read_text()).get("intents") or []}
     topics = [t.id for t in load_knowledge_base(KNOWLEDGE_DIR).topics]
     assert check_routing(load_routing(), topics, intents) == []
+
+
+@pytest.mark.parametrize("text, focus", [
+    ("不对 我想办报停", "我想办报停"),
+    ("先不分期了，帮我查下一共要交多少", "帮我查下一共要交多少"),
+    ("不查了 帮我报停吧", "帮我报停吧"),
+    ("不热了怎么回事呢", "不热了怎么回事呢"),  # a complaint, not a change of mind
+    ("不对", "不对"),
+])
+def test_a_change_of_mind_leaves_only_the_new_request_for_the_classifiers(text, focus):
+    assert understand(text, TODAY).delexicalised == focus

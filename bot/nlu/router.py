@@ -90,18 +90,27 @@ def route_message(message: Message, table: RoutingTable) -> Optional[str]:
             _set_intent(message, better, 1.0, f"a value with a request ({label} → {better})")
             label = label_of(message)
     routed = table.route(label, facts_of(understanding))
-    weak_topic = (message.get("faq_weak_match") or {}).get("topic")
-    if label == FALLBACK and weak_topic:
-        # The FAQ check was unsure which topic; if the topic it leaned to plus the message's values make a
-        # request the assistant fulfils (a late-fee topic + a date + 我家), that request is the answer.
-        by_topic = table.route(weak_topic, facts_of(understanding))
-        if by_topic in table.tasks:
-            routed = by_topic
+    if label == FALLBACK:
+        # The FAQ check was unsure which topic; if a topic it leaned to plus the message's values make a request
+        # the assistant fulfils (a late-fee topic + a date + 我家), that request is the answer.
+        for topic in _weak_topics(message):
+            by_topic = table.route(topic, facts_of(understanding))
+            if by_topic in table.tasks:
+                routed = by_topic
+                break
     if routed != label:
         confidence = float((message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         _set_intent(message, routed, confidence, f"routing table: {label} with {facts_of(understanding)}")
         return routed
     return None
+
+
+def _weak_topics(message: Message) -> List[str]:
+    """The topics a weak FAQ match leaned to: the selector's choice, then the combined ranking's top three."""
+    weak = message.get("faq_weak_match") or {}
+    selected = ((message.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}).get("response") or {}
+    topics = [selected.get("intent_response_key")] + [key for key, _ in (weak.get("combined") or [])[:3]]
+    return [t for i, t in enumerate(topics) if t and t not in topics[:i]]
 
 
 # Words that only introduce a value (我的户号是…, 手机号…): what is left after them and the values is the request.
@@ -110,6 +119,8 @@ _VALUE_WORDS = ("我家的", "我家", "我的", "我们家", "户主", "户号"
                 "吧", "啊", "呀", "哦", "嗯", "了", "你好", "您好")
 
 
+# After a fallback, a dialogue task ranked at least this high is taken when the message carries its values.
+MIN_TASK_CONFIDENCE = 0.2
 REQUEST_VALUE_KINDS = ("account_number", "phone_number", "address", "pay_date", "area_m2", "amount_yuan")
 
 
@@ -142,8 +153,10 @@ def _best_request(message: Message, tasks_only: bool = False) -> Optional[str]:
         name = entry.get(INTENT_NAME_KEY)
         if name in (INFORM, FALLBACK) or name in NOT_A_QUESTION or name == OUT_OF_SCOPE:
             continue
-        if tasks_only and name not in routing().tasks:
-            return None
+        if tasks_only:
+            if name in routing().tasks and float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= MIN_TASK_CONFIDENCE:
+                return name
+            continue
         return name
     return None
 

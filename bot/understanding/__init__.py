@@ -27,6 +27,11 @@ __all__ = ["Understanding", "Clause", "understand", "canonical_text", "is_cancel
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _EDGE_PUNCT = " ，,。.！!？?~～…、；;：:\"'“”"
+# "不对，我想办报停", "先不分期了，帮我查下欠费": the customer drops what they were doing and asks for something
+# else; the classifiers read only the new request (the values are still read from the whole message).
+_CHANGE_OF_MIND = re.compile(
+    r"^(?:不对|不是这个|不是|等一下|等等|算了|那算了|先不[\u4e00-\u9fff]{1,5}?了|"
+    r"不(?:查|办|修|算|估|改|问|弄|要|用|申请|分期|缓缴|报停|报修|投诉)了)[,，。.!！\s]*")
 _CANCEL_PARTICLES = re.compile(r"[吧啊呀哈嘛呢哦]+$")
 
 
@@ -201,6 +206,10 @@ def understand(text: str, today: dt.date, lex: Optional[Lexicon] = None) -> Unde
     if canonical.startswith("/"):
         return Understanding(raw, canonical, canonical, Values(), [], language, False, False)
     values = extract(canonical, today)
+    focus = canonical
+    change = _CHANGE_OF_MIND.match(canonical)
+    if change and len(_CJK.findall(canonical[change.end():])) >= 4:
+        focus = canonical[change.end():]
     clause_texts = [canonical_text(c, lex) for c in split_clauses(spaced, lex)]
     clauses = []
     if len(clause_texts) > 1:
@@ -209,7 +218,8 @@ def understand(text: str, today: dt.date, lex: Optional[Lexicon] = None) -> Unde
     return Understanding(
         raw=raw,
         canonical=canonical,
-        delexicalised=delexicalise(canonical, values),
+        delexicalised=delexicalise(canonical, values) if focus == canonical
+        else delexicalise(focus, extract(focus, today)),
         values=values,
         clauses=clauses,
         language=language,
