@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.services import knowledge_answer
@@ -45,10 +45,16 @@ class ActionSearchKnowledge(Action):
 
 class ActionDefaultFallback(ActionSearchKnowledge):
     """The dialogue policies had no confident next action (RulePolicy's core fallback): treat the message like
-    one NLU did not understand — search, suggest, and count it, so the second miss in a row offers a person."""
+    one NLU did not understand — search, suggest, and count it, so the second miss in a row offers a person.
+    Like Rasa's own default it takes the message back out of the dialogue history (UserUtteranceReverted), so the
+    policies wait for the next message instead of predicting the fallback again; the count is set after that."""
 
     def name(self) -> Text:
         return "action_default_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        events = await super().run(dispatcher, tracker, domain)
+        return [UserUtteranceReverted(), *events]
 
 
 class ActionAnswerFaqChoice(Action):

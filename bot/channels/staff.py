@@ -14,7 +14,8 @@ import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.shared.core.events import BotUttered, ConversationResumed
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationResumed
 from sanic import Blueprint, response
 from sanic.request import Request
 
@@ -129,8 +130,11 @@ class StaffConsole(InputChannel):
         return await self._deliver(request, item.channel, item.conversation_id, text)
 
     async def _release(self, request: Request, item: handoff.HandoffView, agent: str) -> bool:
+        # The messages written while paused were the agent's to answer: the dialogue resumes listening, so the
+        # policies do not try to continue a request (say 报修) that the agent has already dealt with.
         await self._append(
-            request, item.conversation_id, ConversationResumed(), BotUttered(BACK_TO_ASSISTANT, metadata={"agent": agent})
+            request, item.conversation_id, ConversationResumed(), ActionExecuted(ACTION_LISTEN_NAME),
+            BotUttered(BACK_TO_ASSISTANT, metadata={"agent": agent}),
         )
         return await self._deliver(request, item.channel, item.conversation_id, BACK_TO_ASSISTANT)
 
