@@ -30,7 +30,7 @@ _EDGE_PUNCT = " ，,。.！!？?~～…、；;：:\"'“”"
 # "不对，我想办报停", "先不分期了，帮我查下欠费": the customer drops what they were doing and asks for something
 # else; the classifiers read only the new request (the values are still read from the whole message).
 _CHANGE_OF_MIND = re.compile(
-    r"^(?:不对|不是这个|不是|等一下|等等|算了|那算了|先不[\u4e00-\u9fff]{1,5}?了|"
+    r"^(?:不对|不是这个|不是|等一下|等等|算了|那算了|先不[\u4e00-\u9fff]{1,5}?了|先别[\u4e00-\u9fff]{1,5}?了|"
     r"不(?:查|办|修|算|估|改|问|弄|要|用|申请|分期|缓缴|报停|报修|投诉)了)[,，。.!！\s]*")
 _CANCEL_PARTICLES = re.compile(r"[吧啊呀哈嘛呢哦]+$")
 
