@@ -189,3 +189,13 @@ def test_routing_table_is_valid():
 ])
 def test_a_change_of_mind_leaves_only_the_new_request_for_the_classifiers(text, focus):
     assert understand(text, TODAY).delexicalised == focus
+
+
+def test_a_weekday_alone_is_not_a_payment_date():
+    assert "pay_date" not in understand("周六营业吗", TODAY).values.kinds()
+    assert understand("这周五去交滞纳金多少", TODAY).values.first("pay_date") == "2026-11-27"
+
+
+def test_another_utilitys_suspension_is_not_ours():
+    assert utility_of(canonical_text("燃气报停怎么办")).id == "gas"
+    assert utility_of(canonical_text("暖气报停怎么办")) is None

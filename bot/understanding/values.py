@@ -28,6 +28,7 @@ ADDRESS_PATTERN = re.compile(
 _ADDRESS_WITH_COMMUNITY = re.compile(r"[\u4e00-\u9fff]{0,10}" + ADDRESS_PATTERN.pattern + r"室?")
 FOUR_DIGITS_ONLY = re.compile(r"^\D{0,8}?(\d{4})\D{0,4}$")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_WEEKDAY_ONLY = re.compile(r"(?:这|本)?(?:周|星期|礼拜)[一二三四五六日天末]")
 
 NON_RESIDENTIAL_WORDS = ("非居民", "商铺", "商业", "门市", "办公", "公司", "单位", "门面", "店铺", "饭店", "厂房", "企业")
 RESIDENTIAL_WORDS = ("居民", "住宅", "住家", "自住", "家用", "民用")
@@ -38,13 +39,16 @@ MARKERS = {
     "usable_area": ("使用面积", "套内面积", "套内"),
     # The bill went up or down (今年多了200, 比去年贵).
     "changed": ("多了", "少了", "涨了", "贵了", "便宜了", "比去年", "比上一年", "比上个", "比上季", "变多", "变少", "涨价"),
+    # Whether the bill is paid (交了没, 还用交钱吗, 还剩多少没交): asked about an account, the balance answers it.
+    "paid_question": ("交了没", "交没交", "交了吗", "还用交", "欠不欠", "还欠", "交上了没", "交上没", "缴清", "交清了",
+                      "还剩多少没交", "还差多少", "交过了吗", "交过没"),
     # When to pay is the question (我家哪天交要多少钱): the late-fee quote for the customer's account.
     "which_day": ("哪天交要", "哪天交得", "哪天交的话", "哪天去交要", "哪天去交得", "哪天缴要", "什么时候交要", "晚点交要",
                   "晚些交要", "拖到", "过几天再交"),
     # Not decided (还没想好哪天交): an answer to a question, not a request.
     "unsure": ("没想好", "不确定", "不知道", "说不好", "说不准", "还没定", "不一定"),
     # Requests to have a task done, not questions about the rule (想分期交, 帮我报停, 我要投诉, 帮我估一下).
-    "wants_plan": ("困难缴费", "申请分期", "想分期", "要分期", "分期交", "分几次交", "分开交", "申请缓缴", "申请缓交", "想缓缴", "想缓交",
+    "wants_plan": ("困难缴费", "办分期", "申请分期", "想分期", "要分期", "分期交", "分几次交", "分开交", "申请缓缴", "申请缓交", "想缓缴", "想缓交",
                    "要缓缴", "要缓交", "晚点交", "缓一缓", "办个分期", "办个缓"),
     "wants_suspension": ("我要报停", "想报停", "要报停", "帮我报停", "给我报停", "我要办报停", "申请报停", "报个停", "报停吧",
                          "给停了", "帮我停暖", "我要停暖", "申请停暖"),
@@ -132,6 +136,9 @@ def extract(text: str, today: dt.date) -> Values:
     for m in MOBILE.finditer(text):
         add("phone_number", m.group(0), m.start(), m.end())
     mention = find_date(text, today)
+    # A weekday alone (周六营业吗) is a day of the week, not a payment date, unless paying is mentioned.
+    if mention is not None and _WEEKDAY_ONLY.fullmatch(mention.said) and not any(w in text for w in ("交", "缴", "付")):
+        mention = None
     if mention is not None:
         add("pay_date", mention.day.isoformat(), mention.start, mention.end, mention.assumption)
     for m in AREA.finditer(text):
