@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.account_lookup import VerifiedFormValidation, latest_intent, verified_account
-from actions.runtime import ServiceUnavailable, apologise, call_service, engine, now, policy, request_context, today
+from actions.runtime import ServiceUnavailable, apologise, call_service, engine, now, policy, request_context
 from bot.services import accounts, requests
 from bot.understanding import canonical_text
 from bot.services.self_service_text import phone_change_message, plan_message, suspension_message

@@ -12,7 +12,6 @@ Values (户号, phone, area, amount, date) are scored where the file names them.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
